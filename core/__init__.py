@@ -1,0 +1,1 @@
+"""Speech & Audio Lab core library: numpy/torch in, numpy/dataclasses out. Never imports gradio."""
