@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 import soxr
-from scipy import special
 
 from core.errors import AudioError, AudioWarning, ParamError
 
@@ -319,6 +318,8 @@ def resample_sinc(
 
     # bank[p, i] = h(j_i + p / L), j_i = i - J: the taps that weight x[q - j_i]; built in row
     # blocks so the float64 temporaries stay small when L is large (coprime rates)
+    from scipy import special  # deferred: keeps scipy out of app start-up
+
     bank = np.empty((L, taps), np.float32)
     rows = max(1, SINC_BLOCK // taps)
     for p0 in range(0, L, rows):

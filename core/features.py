@@ -659,3 +659,20 @@ def delta(
             [np.repeat(out[..., :1], half, axis=-1), out, np.repeat(out[..., -1:], half, axis=-1)], axis=-1
         )
     return np.moveaxis(out, -1, axis).astype(dtype, copy=False)
+
+
+def cmvn(data: np.ndarray, *, axis: int = -1, variance: bool = True, eps: float = 1e-8) -> np.ndarray:
+    """Cepstral mean (and variance) normalisation along ``axis`` (time, by default).
+
+    Shapes: (..., n_coeff, n_frames) → same. Removes each coefficient's mean — a fixed channel
+    (microphone, room) is additive in the log-spectral and cepstral domains — and, with
+    ``variance``, scales it to unit variance, so c0's large log-energy no longer dominates.
+    Formula: ĉ[k, t] = (c[k, t] − μ_k) / max(σ_k, eps).
+    Reference: Viikki & Laurila (1998), "Cepstral domain segmental feature vector normalization
+    for noise robust speech recognition", Speech Communication 25.
+    """
+    x = np.asarray(data, dtype=np.float64)
+    out = x - x.mean(axis=axis, keepdims=True)
+    if variance:
+        out /= np.maximum(x.std(axis=axis, keepdims=True), eps)
+    return out.astype(np.result_type(data, np.float32), copy=False)

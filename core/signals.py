@@ -17,7 +17,6 @@ import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy import signal as sps
 
 from core.audio import MAX_SR, MIN_SR
 from core.errors import ParamError
@@ -318,6 +317,8 @@ def speech_like_segments(
         t += rng.uniform(*PAUSE_S)
     noise = rng.standard_normal(n)
     voiced = np.zeros(n)
+    from scipy import signal as sps  # deferred: importing scipy.signal costs ~0.7 s of app start-up
+
     for lo, hi, gain in FORMANT_BANDS_HZ:
         hi = min(hi, 0.45 * sr)
         sos = sps.butter(2, [lo, hi], btype="bandpass", fs=sr, output="sos")

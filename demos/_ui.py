@@ -31,6 +31,7 @@ GRID = "#8a8f9833"
 PALETTE = ("#3b82f6", "#f97316", "#10b981", "#e11d48", "#a855f7", "#eab308")
 CMAP = "magma"
 DPI = 90
+MARGIN_IN = {"left": 0.75, "right": 0.2, "bottom": 0.5, "top": 0.35, "hspace": 0.75, "wspace": 0.75}
 
 
 # ----------------------------------------------------------------------------- error boundary
@@ -164,8 +165,19 @@ def figure(nrows: int = 1, ncols: int = 1, *, height: float = 3.0, width: float 
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    # Fixed margins in inches rather than constrained layout: the layout engine measures every
+    # tick label and was most of a figure's render time (≈ 0.3 s per figure on 2 vCPUs).
+    fig = Figure(figsize=(width, height), dpi=DPI)
     fig.patch.set_alpha(0.0)
+    row_h = height / nrows
+    fig.subplots_adjust(
+        left=MARGIN_IN["left"] / width,
+        right=1 - MARGIN_IN["right"] / width,
+        bottom=MARGIN_IN["bottom"] / height,
+        top=1 - MARGIN_IN["top"] / height,
+        hspace=MARGIN_IN["hspace"] / max(row_h - MARGIN_IN["hspace"], 0.5),
+        wspace=MARGIN_IN["wspace"] / max(width / ncols - MARGIN_IN["wspace"], 0.5),
+    )
     axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw).ravel().tolist()
     for ax in axes:
         style(ax)
@@ -211,7 +223,7 @@ def image(
     style(ax, title=title, xlabel=xlabel, ylabel=ylabel)
     ax.grid(False)
     if colorbar_label is not None:
-        cb = ax.figure.colorbar(im, ax=ax, pad=0.01, fraction=0.04)
+        cb = ax.figure.colorbar(im, ax=ax, pad=0.01, fraction=0.035, aspect=12)
         cb.set_label(colorbar_label, color=INK, fontsize=8)
         cb.ax.tick_params(colors=INK, labelsize=7)
         cb.outline.set_edgecolor(INK)
@@ -267,7 +279,7 @@ def clean(obj: Any) -> Any:
         return int(obj)
     if isinstance(obj, (np.floating, float)):
         v = float(obj)
-        return round(v, 6) if math.isfinite(v) else None
+        return float(f"{v:.7g}") if math.isfinite(v) else None  # 7 significant digits, small values kept
     return obj
 
 

@@ -72,6 +72,11 @@ def _waveform_figure(y: np.ndarray, sr: int, at_s: float | None, window_ms: floa
     return fig
 
 
+def _verdict_markdown(ready: bool, verdict: str) -> str:
+    head, *items = verdict.splitlines()
+    return f"**{'✅' if ready else '⚠️'} {head}**\n" + "".join(f"\n{line}" for line in items)
+
+
 @_ui.guard
 def analyze(audio: str | None):
     """Analyze an audio clip: levels, dominant frequency, FFT check and whether it is ready for ASR.
@@ -139,7 +144,7 @@ def analyze(audio: str | None):
         f"| RMS | {lv.rms_dbfs:.1f} dBFS |\n"
         f"| DC offset | {lv.dc_offset:+.4f} |\n"
         f"| clipped samples | {lv.clipping_fraction * 100:.3f} % |\n\n"
-        f"**{'✅' if ready else '⚠️'} {verdict}**"
+        + _verdict_markdown(ready, verdict)
     )
     result = {
         "sr": clip.source_sr,
@@ -318,7 +323,7 @@ def build() -> None:
                 run = gr.Button("Analyze", variant="primary", elem_id="l01-analyze")
         wave = gr.Plot(label="Waveform", format="png")
         with gr.Row():
-            at_s = gr.Number(value=0.0, label="zoom at (s)", precision=3)
+            at_s = gr.Number(value=0.0, label="zoom centre (s) — Analyze starts at the loudest sample", precision=3)
             win_ms = gr.Slider(0.5, 200, value=ZOOM_DEFAULT_MS, step=0.5, label="zoom window (ms) — under ~400 samples shows each sample")
         spectrum = gr.Plot(label="Spectrum", format="png")
         with gr.Row():

@@ -122,26 +122,28 @@ def compute(audio: str | None, n_fft: float = 400, hop_length: float = 160, n_me
               xlabel="time (s)", ylabel="frequency (Hz)", colorbar_label="dB")
     _ui.image(axes[2], log_mel, extent=(0, dur, 0, cfg.n_mels), title=f"Log-mel ({scale}), {log_mel.shape[0]} × {log_mel.shape[1]}",
               xlabel="time (s)", ylabel="mel band", colorbar_label=SCALE_UNITS[scale])
-    _ui.image(axes[3], mfcc, extent=(0, dur, 0, n_mfcc_i), title=f"MFCC, {mfcc.shape[0]} × {mfcc.shape[1]}", xlabel="time (s)",
-              ylabel="coefficient", colorbar_label="value", cmap="coolwarm")
+    _ui.image(axes[3], features.cmvn(mfcc), extent=(0, dur, 0, n_mfcc_i), title=f"MFCC, {mfcc.shape[0]} × {mfcc.shape[1]} (shown after CMVN)",
+              xlabel="time (s)", ylabel="coefficient", colorbar_label="z (per coeff.)", cmap="coolwarm", vmin=-3, vmax=3)
     for ax in axes[1:]:
         ax.set_xlim(0, dur)
 
     fb_fig, (ax_fb, ax_mel) = _ui.figure(1, 2, height=3.2, width=11)
-    freqs = np.linspace(0, cfg.sr / 2, fb.shape[1])
-    for i, row in enumerate(fb):
-        ax_fb.plot(freqs, row, color=_ui.PALETTE[i % len(_ui.PALETTE)], linewidth=0.7)
-    _ui.style(ax_fb, title=f"{cfg.n_mels} mel filters ({'HTK' if cfg.htk else 'Slaney'} scale, {'equal area' if cfg.norm else 'peak 1'})", xlabel="frequency (Hz)", ylabel="weight")
-    ax_fb.set_xlim(0, cfg.sr / 2)
+    _ui.image(ax_fb, fb, extent=(0, cfg.sr / 2, 0, cfg.n_mels), cmap="viridis", colorbar_label="weight",
+              title=f"Mel filterbank matrix {fb.shape}: {'HTK' if cfg.htk else 'Slaney'} scale, {'equal area' if cfg.norm else 'peak 1'}",
+              xlabel="FFT bin frequency (Hz)", ylabel="mel band")
     hz = np.linspace(0, fmax_eff, 400)
-    ax_mel.plot(hz, features.hz_to_mel(hz), color=_ui.PALETTE[0], label="Slaney")
-    ax_mel.plot(hz, features.hz_to_mel(hz, htk=True), color=_ui.PALETTE[1], label="HTK")
-    _ui.style(ax_mel, title="The mel scale", xlabel="frequency (Hz)", ylabel="mel")
+    for htk_scale, colour, name in ((False, _ui.PALETTE[0], "Slaney"), (True, _ui.PALETTE[1], "HTK")):
+        mels = features.hz_to_mel(hz, htk=htk_scale)
+        ax_mel.plot(hz, mels / mels[-1], color=colour, label=name)  # the two scales use different units
+    ax_mel.plot(hz, hz / hz[-1], color=_ui.INK, linewidth=0.6, linestyle=":", label="linear (Hz)")
+    _ui.style(ax_mel, title=f"The mel scale: equal steps in mel, up to {fmax_eff:.0f} Hz", xlabel="frequency (Hz)",
+              ylabel="mel / mel(fmax)")
     ax_mel.legend(fontsize=7)
 
     d_fig, d_axes = _ui.figure(1, 3, height=2.6, width=11)
     for ax, data, name in zip(d_axes, (mfcc, d1, d2), ("MFCC", "Δ (velocity)", "ΔΔ (acceleration)")):
-        _ui.image(ax, data, extent=(0, dur, 0, n_mfcc_i), title=name, xlabel="time (s)", ylabel="coefficient", cmap="coolwarm")
+        _ui.image(ax, features.cmvn(data), extent=(0, dur, 0, n_mfcc_i), title=f"{name}, after CMVN", xlabel="time (s)",
+                  ylabel="coefficient", cmap="coolwarm", vmin=-3, vmax=3)
 
     frame_ms, hop_ms = cfg.n_fft / cfg.sr * 1e3, cfg.hop_length / cfg.sr * 1e3
     shapes_md = (

@@ -526,3 +526,16 @@ def test_delta_bad_params(kwargs, words):
     with pytest.raises(ParamError) as err:
         features.delta(RNG.standard_normal((4, 30)), **kwargs)
     assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_cmvn_zero_mean_unit_variance_and_channel_invariance():
+    rng = np.random.default_rng(0)
+    c = rng.normal(3.0, 5.0, (13, 200)).astype(np.float32)
+    z = features.cmvn(c)
+    assert z.dtype == np.float32 and z.shape == c.shape
+    np.testing.assert_allclose(z.mean(axis=1), 0, atol=1e-5)
+    np.testing.assert_allclose(z.std(axis=1), 1, atol=1e-4)
+    # a constant channel offset per coefficient (a different microphone) disappears
+    np.testing.assert_allclose(features.cmvn(c + rng.normal(size=(13, 1)).astype(np.float32)), z, atol=1e-4)
+    np.testing.assert_allclose(features.cmvn(np.ones((2, 5))), 0)  # constant rows: no division by zero
+    np.testing.assert_allclose(features.cmvn(c, variance=False).mean(axis=1), 0, atol=1e-4)
