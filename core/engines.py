@@ -140,6 +140,34 @@ def hub_cached(model_id: str) -> bool:
     return False
 
 
+HUB_CHECK_TIMEOUT_S = 3.0  # a reachable hub answers a TCP connect in well under a second
+HUB_CHECK_TTL_S = 300.0  # re-check reachability at most every 5 minutes
+_hub_state: dict[str, float | bool] = {}
+
+
+def hub_reachable() -> bool:
+    """Whether the Hugging Face Hub endpoint accepts a TCP connection (cached for 5 minutes).
+
+    Without this, a machine with no network and no ``HF_HUB_OFFLINE`` spends about a minute in
+    the download library's retries before an engine falls back.
+    """
+    now = time.monotonic()
+    if now - float(_hub_state.get("checked_at", -1e9)) < HUB_CHECK_TTL_S:
+        return bool(_hub_state["reachable"])
+    import socket
+    from urllib.parse import urlparse
+
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((endpoint.hostname or "huggingface.co", port), timeout=HUB_CHECK_TIMEOUT_S):
+            reachable = True
+    except OSError:
+        reachable = False
+    _hub_state.update(checked_at=now, reachable=reachable)
+    return reachable
+
+
 def hub_probe(model_id: str, *, packages: tuple[str, ...] = (), needs_gpu: bool = False) -> Callable[[], str | None]:
     """Build a cheap probe for a hub engine: packages importable, GPU if needed, reachable or cached."""
     check_model_id(model_id)
@@ -155,8 +183,12 @@ def hub_probe(model_id: str, *, packages: tuple[str, ...] = (), needs_gpu: bool 
 
             if not torch.cuda.is_available():
                 return "needs a GPU, and none is present"
-        if hub_offline() and not hub_cached(model_id):
+        if hub_cached(model_id):
+            return None
+        if hub_offline():
             return f"offline (HF_HUB_OFFLINE) and {model_id} is not in the local cache"
+        if not hub_reachable():
+            return f"the Hugging Face Hub cannot be reached and {model_id} is not in the local cache"
         return None
 
     return probe

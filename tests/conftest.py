@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+# Tests never use the network: hub engines are exercised through tiny local models.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 REAL_DATA_ENV = "LAB_REAL_DATA"  # set to point the tests at a copy of shared/data/real elsewhere
 _EXTENSIONS = {"WAV": "wav", "FLAC": "flac", "OGG": "ogg", "MP3": "mp3", "AIFF": "aiff"}
 

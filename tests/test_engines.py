@@ -124,3 +124,14 @@ def test_engines_module_imports_no_model_library():
     code = "import sys, core.engines; print([m for m in ('torch', 'transformers', 'soxr') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_unreachable_hub_is_reported_without_waiting_for_download_retries(monkeypatch, tmp_path):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setattr(engines, "_hub_state", {})
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # discard port: nothing listens
+    probe = engines.hub_probe("openai/whisper-base")
+    assert "cannot be reached" in probe()
+    assert engines._hub_state["reachable"] is False  # remembered, not re-checked on every call
