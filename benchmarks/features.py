@@ -9,12 +9,11 @@ Timings are machine-dependent; only the ratios travel.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 
 import numpy as np
 
 from core import dsp, features
+from core.timing import time_interleaved
 
 SR = 16_000
 DURATION_S = 60.0
@@ -39,24 +38,6 @@ def speech_like_signal(*, sr: int = SR, duration_s: float = DURATION_S, seed: in
     envelope = 0.5 * (1 + np.sin(2 * np.pi * 4.0 * t))  # ~4 syllables per second
     y = 0.3 * envelope * voiced + 0.02 * rng.standard_normal(t.shape)
     return (y / np.abs(y).max() * 0.9).astype(np.float32)
-
-
-def _time_interleaved(fns: dict[str, Callable[[], object]], *, rounds: int, block: int) -> dict[str, list[float]]:
-    """Seconds per call of each fn, measured in round-robin blocks.
-
-    Each round times every contender for ``block`` calls after one untimed warm-up call, so all
-    of them sample the same machine state (shared CPUs drift by 2× over a minute) and no
-    contender's idle worker threads (BLAS, OpenMP) are still spinning when the next is timed.
-    """
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            fn()
-            for _ in range(block):
-                t0 = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
-    return times
 
 
 def run(*, rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
@@ -105,7 +86,7 @@ def run(*, rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
     )
     results: dict[str, dict[str, float]] = {}
     for group in groups:
-        for name, t in _time_interleaved(group, rounds=rounds, block=BLOCK).items():
+        for name, t in time_interleaved(group, rounds=rounds, block=BLOCK).items():
             results[name] = {"best_ms": 1e3 * min(t), "median_ms": 1e3 * float(np.median(t))}
 
     a, b, c = ours(), ref_librosa(), ref_torchaudio()

@@ -2,14 +2,19 @@
 
 from demos import _planned as p
 from demos import l01_fundamentals, l02_features
+from demos import l17_evaluation
+from demos import l06_speakers
+from demos import l03_classification
+from demos import l05_whisper
+from demos import l04_asr
 
 LESSONS = (
     l01_fundamentals,
     l02_features,
-    p.L03,
-    p.L04,
-    p.L05,
-    p.L06,
+    l03_classification,
+    l04_asr,
+    l05_whisper,
+    l06_speakers,
     p.L07,
     p.L08,
     p.L09,
@@ -20,5 +25,5 @@ LESSONS = (
     p.L14,
     p.L15,
     p.L16,
-    p.L17,
+    l17_evaluation,
 )
