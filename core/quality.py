@@ -28,6 +28,7 @@ import numpy as np
 
 from core.engines import REGISTRY, Engine, module_available
 from core.errors import AudioError, ParamError
+from core.espeak import HARVARD_SENTENCES
 
 SR = 16_000  # Hz: DNSMOS, wide-band PESQ and our STOI all run at 16 kHz
 PESQ_NB_SR = 8_000  # Hz: narrow-band PESQ (P.862) is defined on telephone-band audio
@@ -407,16 +408,8 @@ def add_noise(y: np.ndarray, *, snr_db: float, kind: str = "pink", seed: int | N
     return (x + noise).astype(np.float32)
 
 
-EXAMPLE_PROMPTS = (
-    "The birch canoe slid on the smooth planks.",
-    "Glue the sheet to the dark blue background.",
-    "It's easy to tell the depth of a well.",
-    "These days a chicken leg is a rare dish.",
-    "Rice is often served in round bowls.",
-    "The juice of lemons makes fine punch.",
-    "The box was thrown beside the parked truck.",
-    "Four hours of steady work faced us.",
-)  # Harvard sentences list 1 (IEEE 1969 "Recommended practice for speech quality measurements")
+# Harvard sentences 1-7 and 9 of list 1 (IEEE 1969 "Recommended practice for speech quality measurements")
+EXAMPLE_PROMPTS = HARVARD_SENTENCES[:7] + HARVARD_SENTENCES[8:9]
 
 
 def example_sets(n: int = 8, *, snr_db: float = 5.0) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -29,6 +29,7 @@ import soundfile as sf
 
 from core import espeak
 from core.audio import resample
+from core.espeak import HARVARD_SENTENCES
 
 OUT = Path(__file__).resolve().parents[1] / "assets" / "speakers"
 SR = 16_000  # Hz: every speaker model here works at 16 kHz
@@ -41,28 +42,6 @@ EDGE_S = 0.25  # silence before and after each clip
 TRIM_DB = 40.0  # a turn's speech extent: samples within 40 dB of its peak envelope
 MADE_BY = "python -m scripts.make_speaker_trials"
 
-HARVARD = (
-    "The birch canoe slid on the smooth planks.",
-    "Glue the sheet to the dark blue background.",
-    "It's easy to tell the depth of a well.",
-    "These days a chicken leg is a rare dish.",
-    "Rice is often served in round bowls.",
-    "The juice of lemons makes fine punch.",
-    "The box was thrown beside the parked truck.",
-    "The hogs were fed chopped corn and garbage.",
-    "Four hours of steady work faced us.",
-    "A large size in stockings is hard to sell.",
-    "The boy was there when the sun rose.",
-    "A rod is used to catch pink salmon.",
-    "The source of the huge river is the clear spring.",
-    "Kick the ball straight and follow through.",
-    "Help the woman get back to her feet.",
-    "A pot of tea helps to pass the evening.",
-    "Smoky fires lack flame and heat.",
-    "The soft cushion broke the man's fall.",
-    "The salt breeze came across from the sea.",
-    "The girl at the booth sold fifty bonds.",
-)
 
 
 @dataclass(frozen=True)
@@ -123,7 +102,8 @@ def make_clips(rng: np.random.Generator) -> list[dict]:
     sentence = 0
     for voice in SPEAKERS:
         for k in range(1, voice.n_clips + 1):
-            texts = (HARVARD[sentence % len(HARVARD)], HARVARD[(sentence + 1) % len(HARVARD)])
+            n = len(HARVARD_SENTENCES)
+            texts = (HARVARD_SENTENCES[sentence % n], HARVARD_SENTENCES[(sentence + 1) % n])
             sentence += 2
             parts = [_silence(EDGE_S)]
             for i, text in enumerate(texts):
