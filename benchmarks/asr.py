@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import time
 from pathlib import Path
 
 import numpy as np
 
 from core import asr, charlm, ctc
 from core.audio import load_audio
+from core.timing import MAX_BUDGET_S, time_callable
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 EMBEDDED = ("pocketsphinx", "tiny-ctc-digits")
@@ -63,13 +63,8 @@ def engine_rtf(rounds: int) -> None:
 
 
 def _time(fn, repeats: int) -> float:
-    fn()
-    best = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best.append(time.perf_counter() - t0)
-    return float(np.median(best)) * 1e3
+    """Median ms per call after one warm-up call."""
+    return time_callable(fn, repeats=repeats, budget_s=MAX_BUDGET_S).p50_ms
 
 
 def decoder_speed(repeats: int) -> None:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import soundfile as sf
 
 from core import classify, signals
 from core.engines import REGISTRY
+from core.timing import MAX_BUDGET_S, time_callable
 
 SR = classify.SR
 CLASSIFY_S = 10.0
@@ -41,13 +40,8 @@ def _clip(duration_s: float) -> np.ndarray:
 
 def _time(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, float]:
     """(median, best) seconds per call after one untimed warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times)
+    t = time_callable(fn, repeats=repeats, budget_s=MAX_BUDGET_S)
+    return t.p50_ms / 1e3, min(t.times_ms) / 1e3
 
 
 def _rendered(handler: Callable[..., tuple], *args: object) -> Callable[[], None]:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import io
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
 import soundfile as sf
 
 from core import signals
+from core.timing import MAX_BUDGET_S, time_callable
 from demos import l01_fundamentals as l01
 from demos import l02_features as l02
 
@@ -35,13 +34,9 @@ def _render(outputs) -> None:
 
 
 def _time(fn, runs: int) -> tuple[float, float]:
-    _render(fn())  # warm-up: lazy imports, caches
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        _render(fn())
-        times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+    """(p50, p95) ms of a handler call with its figures rendered, after one warm-up call."""
+    t = time_callable(lambda: _render(fn()), repeats=runs, budget_s=MAX_BUDGET_S)
+    return t.p50_ms, t.p95_ms
 
 
 def run(runs: int = 7) -> dict[str, tuple[float, float]]:

@@ -38,6 +38,7 @@ import numpy as np
 
 from core import ctc, features
 from core.audio import resample
+from core.engines import torch_threads
 from core.errors import ParamError
 
 SR = 16_000
@@ -441,11 +442,8 @@ def iter_training(config: TrainConfig = TrainConfig(), *, model=None, probes: li
     t0 = time.perf_counter()
     model.last_update = None
     threads = torch.get_num_threads()
-    torch.set_num_threads(TRAIN_THREADS)
-    try:
+    with torch_threads(TRAIN_THREADS):
         yield from _train_loop(cfg, model, opt, rng, probes, ctc_fn, use_att, losses, att_losses, t0, threads)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train_loop(cfg, model, opt, rng, probes, ctc_fn, use_att, losses, att_losses, t0, threads):

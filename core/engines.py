@@ -75,6 +75,27 @@ def module_available(name: str) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads, then restore the previous count.
+
+    Small models (LSTMs on a few partials, toy CTC/Whisper training) gain nothing from a second
+    thread, and on a busy 2-core machine spinning OpenMP threads were measured to slow them many
+    times over. torch's setting is per process: a concurrent request sees it only as a speed
+    change while the block runs.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if before != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
 # --------------------------------------------------------------------------------------------
 # Local overrides for hub ids (tests, air-gapped deployments): id -> folder with the weights.
 _local_models: dict[str, Path] = {}

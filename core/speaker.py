@@ -22,6 +22,8 @@ Everything here works on 16 kHz float32 mono audio (``core.audio.load_audio(...,
 
 from __future__ import annotations
 
+import abc
+
 import csv
 import functools
 import warnings
@@ -32,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from core.engines import REGISTRY, Engine, hub_probe, model_source, module_available
+from core.engines import REGISTRY, Engine, hub_probe, model_source, module_available, torch_threads
 from core.errors import AudioError, AudioWarning, ParamError
 
 CAPABILITY = "speaker"
@@ -537,7 +539,7 @@ def evaluate_encoder(encoder: SpeakerEncoder, clips: Sequence[np.ndarray], label
 # ----------------------------------------------------------------------------------------- engines
 
 
-class SpeakerEncoder:
+class SpeakerEncoder(abc.ABC):
     """A loaded speaker-embedding engine: ``embed`` one clip, ``embed_windows`` many short windows.
 
     Both take 16 kHz float32 mono audio and return L2-normalised float32 embeddings.
@@ -546,8 +548,9 @@ class SpeakerEncoder:
     name: str = ""
     dim: int = 0
 
+    @abc.abstractmethod
     def _embed(self, y: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """One clip's raw (not yet normalised) embedding, (dim,)."""
 
     def _embed_windows(self, windows: list[np.ndarray]) -> np.ndarray:
         return np.stack([self._embed(w) for w in windows])
@@ -633,33 +636,6 @@ class WavLMEncoder(SpeakerEncoder):
         return np.concatenate([self._run(windows[b : b + self.BATCH]) for b in range(0, len(windows), self.BATCH)])
 
 
-class _TorchThreads:
-    """Run a block with ``n`` torch intra-op threads, restoring the previous count after.
-
-    The GE2E LSTM works on a handful of 1.6 s partials: its matrix products are too small to gain
-    from a second thread, and on a busy 2-core machine two spinning OpenMP threads were measured
-    to turn a 30 ms embedding into seconds. (torch's setting is per process; a concurrent
-    request may see the change for the duration of the call, which only affects its speed.)
-    """
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.saved = 0
-
-    def __enter__(self) -> None:
-        import torch
-
-        self.saved = torch.get_num_threads()
-        if self.saved != self.n:
-            torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc: object) -> None:
-        import torch
-
-        if torch.get_num_threads() != self.saved:
-            torch.set_num_threads(self.saved)
-
-
 class ResemblyzerEncoder(SpeakerEncoder):
     """Resemblyzer's GE2E encoder: 40 mel bands → 3-layer LSTM (256) → 256-d, averaged over 1.6 s partials.
 
@@ -681,13 +657,13 @@ class ResemblyzerEncoder(SpeakerEncoder):
         trimmed = ra.trim_long_silences(wav)
         if len(trimmed) >= MIN_SPEECH_S * SR:  # WebRTC VAD can drop nearly everything on odd audio
             wav = trimmed
-        with _TorchThreads(1):
+        with torch_threads(1):
             return self.encoder.embed_utterance(wav.astype(np.float32))
 
     def _embed_windows(self, windows: list[np.ndarray]) -> np.ndarray:
         from resemblyzer import audio as ra
 
-        with _TorchThreads(1):
+        with torch_threads(1):
             return np.stack([
                 self.encoder.embed_utterance(ra.normalize_volume(w, ra.audio_norm_target_dBFS, increase_only=True).astype(np.float32))
                 for w in windows

@@ -17,18 +17,18 @@ Language Models") freezes the model and learns W + (α/r)·B·A on chosen projec
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.engines import torch_threads
 from core.errors import ParamError
 from core.whisper import (
     SAMPLE_RATE,
@@ -261,19 +261,6 @@ class FinetuneResult:
     lora_params_formula: int | None  # core.whisper.lora_param_count for this model (None for a full fine-tune)
     seconds: float
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (reference, before, after) samples
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``n`` torch intra-op threads, then restore the previous count."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def dims_of(model: Any) -> WhisperDims:

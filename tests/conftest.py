@@ -36,6 +36,15 @@ def real_data() -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """Toy torch models for a module's tests on one thread: fastest on 2 shared cores."""
+    from core.engines import torch_threads
+
+    with torch_threads(1):
+        yield
+
+
 @pytest.fixture
 def tmp_wav(tmp_path: Path) -> Callable[..., Path]:
     """Factory: ``tmp_wav(y, sr, subtype="PCM_16", format="WAV", name=None) -> Path``.

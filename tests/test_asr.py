@@ -26,14 +26,7 @@ from core.errors import AudioError, ParamError
 
 torch = pytest.importorskip("torch")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # toy models: one thread is fastest on 2 shared cores
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _say(text: str, *, voice: str = "en-us", rate: int = 160) -> np.ndarray:

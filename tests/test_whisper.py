@@ -18,14 +18,7 @@ from core import whisper as W
 from core.engines import REGISTRY, use_local_model
 from core.errors import AudioError, EngineUnavailable, ParamError
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Toy models run fastest on one thread, and the 2 CI cores are shared.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
