@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 
 from core import dsp, sampling, signals
-from core.audio import asr_readiness, load_audio
+from core.audio import asr_readiness, level_report, load_audio, resample
 from core.engines import REGISTRY
 from core.errors import ParamError
 from demos import _ui
@@ -206,8 +206,7 @@ def alias(freq_hz: float, sr: float, anti_alias: bool, resampler: str = "soxr"):
     else:
         y = sampling.sample_tone(freq_hz, sr=sr_i, duration_s=ALIAS_DURATION_S)
     spec = dsp.magnitude_spectrum(y, sr_i)
-    rms = float(np.sqrt(np.mean(y.astype(np.float64) ** 2)))
-    rms_dbfs = 20 * np.log10(max(rms, 1e-12))
+    rms_dbfs = level_report(y).rms_dbfs
     removed = bool(anti_alias and freq_hz > sr_i / 2 and rms_dbfs < -40)
 
     fig, (ax_t, ax_f, ax_fold) = _ui.figure(1, 3, height=3.2, width=11)
@@ -233,8 +232,6 @@ def alias(freq_hz: float, sr: float, anti_alias: bool, resampler: str = "soxr"):
     for k in range(1, int(20_000 // (sr_i / 2)) + 1):
         ax_fold.axvline(k * sr_i / 2, color=_ui.INK, linewidth=0.5, linestyle=":")
     _ui.style(ax_fold, title="Folding: input vs sampled frequency", xlabel="input frequency (Hz)", ylabel="frequency after sampling (Hz)")
-
-    from core.audio import resample
 
     playback = resample(y, orig_sr=sr_i, target_sr=PLAYBACK_SR)
     result = {
